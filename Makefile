@@ -1,0 +1,30 @@
+# The two commands: `make run` (whole pipeline on real data) and `make test`.
+# Both create/update the local virtualenv .venv from the pinned requirements first.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PATH := $(abspath $(BIN)):$(PATH)
+export PYTHONHASHSEED := 0
+
+.PHONY: setup run test plots bench clean-venv
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(STAMP)
+
+# DATA_MIRROR (e.g. ../shared/datasets) is passed through to the download stage.
+run: $(STAMP)
+	$(BIN)/dvc repro
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run_all
+
+clean-venv:
+	rm -rf $(VENV)

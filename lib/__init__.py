@@ -1,0 +1,1 @@
+"""Shared library for the pipeline: NumPy autograd, datasets, Keras models. No I/O side effects."""
