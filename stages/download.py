@@ -15,9 +15,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from lib.config import Field
-from lib.download import (CIFAR10_SHA256, MNIST_SHA256, RetryPolicy, download_cifar10,
-                          download_mnist, read_sha256sums)
+from lib.config import Field, ParamsError
+from lib.download import (CIFAR10_CANONICAL, CIFAR10_SHA256, MNIST_CANONICAL, MNIST_SHA256, RetryPolicy,
+                          download_cifar10, download_mnist, read_sha256sums)
 from stages.common import load_params, remove_outputs, run
 
 MNIST_DIR = Path("data/raw/mnist")
@@ -27,6 +27,7 @@ SCHEMA = {
     "timeout": Field(float, low=0, low_open=True, default=30.0),
     "retries": Field(int, low=0, high=10, default=3),
     "backoff": Field(float, low=0, default=1.0),
+    "canonical_fallback": Field(bool, default=True),
 }
 
 
@@ -51,12 +52,17 @@ def main(params_path: str = "params.yaml") -> None:
     mirror = os.environ.get("DATA_MIRROR") or None
     policy = RetryPolicy(timeout=params["timeout"], retries=params["retries"], backoff=params["backoff"])
     mnist_sums, cifar_sums = _checksums()
-    print(f"download: mirror={mirror or '(none: canonical hosts only)'}")
+    fallback = params["canonical_fallback"]
+    if not mirror and not fallback:
+        raise ParamsError("download.canonical_fallback is false but DATA_MIRROR is not set: no source to try")
+    print(f"download: mirror={mirror or '(none: canonical hosts only)'}, canonical fallback={fallback}")
     try:
         written = download_mnist(MNIST_DIR, mirror=mirror, checksums=mnist_sums,
+                                 canonical=MNIST_CANONICAL if fallback else (),
                                  policy=policy, progress=_progress)
         print(f"download: MNIST verified ({len(written)} files) -> {MNIST_DIR}")
         written = download_cifar10(CIFAR10_DIR, mirror=mirror, checksums=cifar_sums,
+                                   canonical=CIFAR10_CANONICAL if fallback else (),
                                    policy=policy, progress=_progress)
         print(f"download: CIFAR-10 verified ({len(written)} files) -> {CIFAR10_DIR}")
     except BaseException:
