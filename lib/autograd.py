@@ -43,9 +43,11 @@ def is_grad_enabled() -> bool:
 def _as_array(data, dtype=None) -> Array:
     if dtype is not None:
         return np.asarray(data, dtype=dtype)
-    arr = np.asarray(data)
-    # Floating arrays keep their precision (float64 for gradient checks); the rest become float32.
-    return arr if arr.dtype.kind == "f" else arr.astype(np.float32)
+    # NumPy floating arrays keep their precision (float64 for gradient checks);
+    # Python numbers, lists and integer arrays become float32, as in PyTorch.
+    if isinstance(data, (np.ndarray, np.floating)) and data.dtype.kind == "f":
+        return np.asarray(data)
+    return np.asarray(data, dtype=np.float32)
 
 
 def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
@@ -237,7 +239,7 @@ class Tensor:
 
     def relu(self) -> "Tensor":
         mask = self.data > 0
-        return _node(self.data * mask, (self,), "relu", lambda g: (g * mask,))
+        return _node(np.maximum(self.data, 0), (self,), "relu", lambda g: (g * mask,))
 
     def sigmoid(self) -> "Tensor":
         out = stable_sigmoid(self.data)

@@ -7,6 +7,7 @@ names the full key (``section.key``), what was expected and what was found.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -18,6 +19,7 @@ class ParamsError(PipelineError, ValueError):
 
 
 _MISSING = object()
+_YAML11_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,9 @@ def _coerce(key: str, value: Any, field: Field) -> Any:
     if isinstance(value, bool) and bool not in kinds:
         raise ParamsError(f"{key} must be {_type_name(field.kind)}, got {value!r}")
     if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if float in kinds and isinstance(value, str) and _YAML11_FLOAT.fullmatch(value.strip()):
+        # YAML 1.1 (PyYAML) reads `1e-3` (no dot) as a string; it is plainly meant as a number.
         value = float(value)
     if not isinstance(value, kinds):
         raise ParamsError(f"{key} must be {_type_name(field.kind)}, got {value!r}")

@@ -36,6 +36,13 @@ def test_errors_name_the_key_and_the_value(section, message):
         validate_section({"s": section}, "s", SCHEMA)
 
 
+def test_exponent_without_a_dot_is_a_number():
+    # PyYAML reads `lr: 1e-3` as the string '1e-3'.
+    assert validate_section({"s": {"epochs": 1, "lr": "1e-3"}}, "s", SCHEMA)["lr"] == 0.001
+    with pytest.raises(ParamsError, match="s.lr must be number, got 'fast'"):
+        validate_section({"s": {"epochs": 1, "lr": "fast"}}, "s", SCHEMA)
+
+
 def test_missing_section_and_wrong_shapes():
     with pytest.raises(ParamsError, match="params section 's' is missing"):
         validate_section({}, "s", SCHEMA)
