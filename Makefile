@@ -23,8 +23,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Benchmarks (need the real data from `make run` for realistic numbers; PyTorch only here).
 bench: $(STAMP)
-	$(BIN)/python -m bench.run_all
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	$(BIN)/python -m bench.mlp_vs_torch --repeats 5
+	$(BIN)/python -m bench.keras_overhead --repeats 3
 
 clean-venv:
 	rm -rf $(VENV)
