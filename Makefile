@@ -1,6 +1,6 @@
 # The two commands: `make run` (whole pipeline on real data) and `make test`.
 # Both create/update the local virtualenv .venv from the pinned requirements first.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -22,6 +22,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# A self-contained dvc_plots/index.html (Vega inlined: works offline) + SVG/PNG exports.
+plots: $(STAMP)
+	$(BIN)/python -m tools.offline_plots
 
 # Benchmarks (need the real data from `make run` for realistic numbers; PyTorch only here).
 bench: $(STAMP)
