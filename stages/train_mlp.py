@@ -55,7 +55,13 @@ def main(params_path: str = "params.yaml") -> None:
 
     best = max(history, key=lambda r: r.val_accuracy)  # first epoch with the best val accuracy
     last = history[-1]
-    write_with(MODEL, lambda tmp: np.savez(open(tmp, "wb"), **model.state_dict()))
+    state = model.state_dict()
+
+    def save_weights(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:  # a file object: np.savez would append .npz to a bare path
+            np.savez(fh, **state)
+
+    write_with(MODEL, save_weights)
     frame = pd.DataFrame([vars(r) for r in history])
     write_with(HISTORY, lambda tmp: frame.to_csv(tmp, index=False, float_format="%.6f"))
     write_json(METRICS, {
