@@ -12,6 +12,7 @@ renamed into place at the end; on any error the staging directory is removed.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import http.client
@@ -234,6 +235,21 @@ class _Staging:
             shutil.rmtree(self.path, ignore_errors=True)
 
 
+def _fetch_gzip_verified(url: str, *, target: Path, expected: str, policy: RetryPolicy,
+                         progress: ProgressFactory | None, max_size: int) -> None:
+    """Fetch ``url`` (a .gz), decompress it into ``target`` and check the SHA-256 of the result."""
+    archive = target.with_name(target.name + ".gz.part")
+    fetch(url, archive, policy=policy, progress=progress)
+    try:
+        with gzip.open(archive, "rb") as src:
+            actual = _copy_hashed(src, target, max_size, target.name)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise SourceError(f"corrupt or truncated gzip file {target.name}.gz: {exc}") from exc
+    finally:
+        archive.unlink(missing_ok=True)
+    _check_hash(target.name, url, expected, actual)
+
+
 def download_mnist(dest: Path, *, mirror: str | None = None,
                    canonical: Iterable[str] = MNIST_CANONICAL,
                    checksums: Mapping[str, str] = MNIST_SHA256,
@@ -248,21 +264,8 @@ def download_mnist(dest: Path, *, mirror: str | None = None,
     canonical = tuple(canonical)
     with _Staging(Path(dest)) as stage:
         for name in MNIST_SHA256:
-            expected = checksums[name]
-            target = stage / name
-            archive = stage / (name + ".gz.part")
-
-            def attempt(url: str) -> None:
-                fetch(url, archive, policy=policy, progress=progress)
-                try:
-                    with gzip.open(archive, "rb") as src:
-                        actual = _copy_hashed(src, target, max_size, name)
-                except (OSError, EOFError, gzip.BadGzipFile) as exc:
-                    raise SourceError(f"corrupt or truncated gzip file {name}.gz: {exc}") from exc
-                finally:
-                    archive.unlink(missing_ok=True)
-                _check_hash(name, url, expected, actual)
-
+            attempt = functools.partial(_fetch_gzip_verified, target=stage / name, expected=checksums[name],
+                                        policy=policy, progress=progress, max_size=max_size)
             _try_sources(name, source_urls(f"mnist/{name}.gz", mirror, canonical), attempt)
     return [Path(dest) / name for name in MNIST_SHA256]
 
