@@ -10,11 +10,11 @@ Both train the same LeNet-5, data, batch size and epochs. Prints each pair and t
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 import numpy as np
 
+from bench.common import compare
 from stages.lenet_common import RAW, load_cifar
 
 
@@ -49,8 +49,9 @@ def run_pipeline(train, val, args, seed):
     total = steps_per_epoch(len(train[0]), args.batch_size) * args.epochs
     lrs = one_cycle_lr(np.arange(total), total, args.lr)
     start = time.perf_counter()
-    fit_scheduled(model, *train, *val, lr_values=lrs, epochs=args.epochs, batch_size=args.batch_size, verbose=0)
-    return time.perf_counter() - start
+    history = fit_scheduled(model, *train, *val, lr_values=lrs, epochs=args.epochs, batch_size=args.batch_size,
+                            verbose=0)
+    return time.perf_counter() - start, f"(val {history['val_accuracy'][-1]:.4f})"
 
 
 def run_bare(train, val, args, seed):
@@ -64,8 +65,8 @@ def run_bare(train, val, args, seed):
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=args.lr),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     start = time.perf_counter()
-    model.fit(*train, batch_size=args.batch_size, epochs=args.epochs, validation_data=val, verbose=0)
-    return time.perf_counter() - start
+    history = model.fit(*train, batch_size=args.batch_size, epochs=args.epochs, validation_data=val, verbose=0)
+    return time.perf_counter() - start, f"(val {history.history['val_accuracy'][-1]:.4f})"
 
 
 def main() -> None:
@@ -77,20 +78,8 @@ def main() -> None:
     args = parser.parse_args()
     train, val, source = data(args)
     print(f"data: {source}; {len(train[0])} train / {len(val[0])} val; batch {args.batch_size}, {args.epochs} epochs")
-    ratios, pipe_times, bare_times = [], [], []
-    for rep in range(args.repeats):
-        pair = [("pipeline", run_pipeline), ("bare", run_bare)]
-        t = {}
-        for name, fn in (pair if rep % 2 == 0 else pair[::-1]):
-            t[name] = fn(train, val, args, rep)
-        pipe_times.append(t["pipeline"])
-        bare_times.append(t["bare"])
-        ratios.append(t["pipeline"] / t["bare"])
-        print(f"run {rep}: pipeline {t['pipeline']:.2f}s  bare model.fit {t['bare']:.2f}s  ratio {ratios[-1]:.3f}",
-              flush=True)
-    print(f"median: pipeline {statistics.median(pipe_times):.2f}s, bare {statistics.median(bare_times):.2f}s, "
-          f"ratio {statistics.median(ratios):.3f} (target <= 1.1); "
-          f"ratio of the fastest runs {min(pipe_times) / min(bare_times):.3f}")
+    compare(("pipeline", lambda seed: run_pipeline(train, val, args, seed)),
+            ("bare", lambda seed: run_bare(train, val, args, seed)), args.repeats, "<= 1.1")
 
 
 if __name__ == "__main__":

@@ -11,19 +11,19 @@ timed (data already in memory). Prints each pair and the median time ratio lib /
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 from pathlib import Path
 
 import numpy as np
 
+from bench.common import compare
 from lib.data import DataLoader, read_classification_csv
 from lib.init import manual_seed
+from lib.metrics import accuracy
 from lib.mlp import build_mlp
 from lib.nn import BCEWithLogitsLoss
 from lib.optim import SGD
 from lib.training import fit, predict_logits
-from lib.metrics import accuracy
 
 
 def load(synthetic: bool):
@@ -44,7 +44,7 @@ def run_lib(train, val, args, seed):
     start = time.perf_counter()
     fit(model, batches, *val, BCEWithLogitsLoss(), opt, args.epochs)
     elapsed = time.perf_counter() - start
-    return elapsed, accuracy(predict_logits(model, val[0]), val[1])
+    return elapsed, f"(val {accuracy(predict_logits(model, val[0]), val[1]):.4f})"
 
 
 def run_torch(train, val, args, seed):
@@ -74,7 +74,7 @@ def run_torch(train, val, args, seed):
         model.eval()
         with torch.no_grad():
             val_acc = float(((model(xv).reshape(-1) > 0).numpy() == val[1]).mean())
-    return time.perf_counter() - start, val_acc
+    return time.perf_counter() - start, f"(val {val_acc:.4f})"
 
 
 def main() -> None:
@@ -93,22 +93,11 @@ def main() -> None:
     train, val, source = load(args.synthetic)
     print(f"data: {source}; torch {torch.__version__}, threads {torch.get_num_threads()}; "
           f"batch {args.batch_size}, {args.epochs} epochs")
-    run_lib(train, val, argparse.Namespace(**{**vars(args), "epochs": 1}), 0)  # warm-up both
-    run_torch(train, val, argparse.Namespace(**{**vars(args), "epochs": 1}), 0)
-    ratios, lib_times, torch_times = [], [], []
-    for rep in range(args.repeats):
-        # alternate which goes first so drift on the machine hits both alike
-        pair = [("lib", run_lib), ("torch", run_torch)]
-        results = {}
-        for name, fn in (pair if rep % 2 == 0 else pair[::-1]):
-            results[name] = fn(train, val, args, rep)
-        lib_times.append(results["lib"][0])
-        torch_times.append(results["torch"][0])
-        ratios.append(results["lib"][0] / results["torch"][0])
-        print(f"run {rep}: lib {results['lib'][0]:.2f}s (val {results['lib'][1]:.4f})  "
-              f"torch {results['torch'][0]:.2f}s (val {results['torch'][1]:.4f})  ratio {ratios[-1]:.3f}")
-    print(f"median: lib {statistics.median(lib_times):.2f}s, torch {statistics.median(torch_times):.2f}s, "
-          f"ratio lib/torch {statistics.median(ratios):.3f} (<= 1.0 means lib is as fast or faster)")
+    warm = argparse.Namespace(**{**vars(args), "epochs": 1})
+    run_lib(train, val, warm, 0)  # warm-up both
+    run_torch(train, val, warm, 0)
+    compare(("lib", lambda seed: run_lib(train, val, args, seed)),
+            ("torch", lambda seed: run_torch(train, val, args, seed)), args.repeats, "<= 1.0")
 
 
 if __name__ == "__main__":
