@@ -26,9 +26,9 @@ _YAML11_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 class Field:
     """One expected key: its type, optional bounds, choices and default.
 
-    ``kind`` is ``int``, ``float``, ``bool``, ``str``, ``list`` or ``"number|null"``-style
-    unions expressed as a tuple of types. Bounds are inclusive unless the
-    matching ``*_open`` flag is set.
+    ``kind`` is a type (``int``, ``float``, ``bool``, ``str``, ``list``) or a tuple of types;
+    ``nullable`` also admits null. Bounds are inclusive unless the matching ``*_open`` flag
+    is set; for lists they apply to each item, checked as ``item_kind``.
     """
 
     kind: type | tuple[type, ...]

@@ -92,6 +92,10 @@ def steps_per_epoch(n_samples: int, batch_size: int) -> int:
     return math.ceil(n_samples / batch_size)
 
 
+def _cross_entropy() -> keras.losses.Loss:
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=True)  # the model outputs logits
+
+
 def compile_lenet(model: keras.Model, lr_values, momentum_values=None) -> None:
     """SGD with a per-step LR table (and momentum table, if given), sparse CE from logits, accuracy."""
     schedule = StepwiseSchedule(lr_values)
@@ -99,9 +103,7 @@ def compile_lenet(model: keras.Model, lr_values, momentum_values=None) -> None:
         optimizer = keras.optimizers.SGD(learning_rate=schedule)
     else:
         optimizer = ScheduledMomentumSGD(learning_rate=schedule, momentum_values=momentum_values)
-    model.compile(optimizer=optimizer,
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model.compile(optimizer=optimizer, loss=_cross_entropy(), metrics=["accuracy"])
 
 
 def fit_scheduled(model: keras.Model, x_train, y_train, x_val, y_val, *, lr_values, epochs: int,
@@ -141,8 +143,7 @@ def lr_range_test(model: keras.Model, x, y, lrs, *, batch_size: int, seed: int, 
     if len(lrs) != n_batches:
         raise ValueError(f"{len(lrs)} LR values for {n_batches} batches")
     initial = model.get_weights()
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=float(lrs[0])),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=float(lrs[0])), loss=_cross_entropy())
     order = np.random.default_rng(seed).permutation(len(x))
     losses: list[float] = []
     stopped = False

@@ -28,7 +28,7 @@ def main() -> None:
         xlabel="epoch", ylabel="validation accuracy (mean over seeds, band = +-1 std)",
         title="LeNet-5 on 30% of CIFAR-10: one-cycle vs constant learning rates")
     write_with(FIGURE, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
-    verdict = compare_runs({n: s for n, s in summaries.items()})
+    verdict = compare_runs(summaries)
     write_json(METRICS, {
         "final_val_accuracy": {n: s["final_val_accuracy"] for n, s in summaries.items()},
         "test_accuracy": {n: s["test_accuracy"] for n, s in summaries.items()},

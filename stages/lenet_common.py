@@ -74,14 +74,15 @@ def train_seeds(name: str, p: dict, lr_values: Callable[[int], np.ndarray],
     total = steps_per_epoch(len(train[0]), p["batch_size"]) * p["epochs"]
     print(f"{name}: {len(train[0])} train / {len(val[0])} val / {len(test[0])} test images, "
           f"{total} steps per run, seeds {p['seeds']}", flush=True)
+    lrs, momentums = lr_values(total), momentum_values(total)  # the same tables for every seed
     histories, test_accuracy = {}, {}
     paths["models"].mkdir(parents=True)
     try:
         for seed in p["seeds"]:
             seed_everything(seed)
             model = build_lenet5(train[0].shape[1:], 10, activation=p["activation"], pooling=p["pooling"])
-            histories[seed] = fit_scheduled(model, *train, *val, lr_values=lr_values(total),
-                                            momentum_values=momentum_values(total), epochs=p["epochs"],
+            histories[seed] = fit_scheduled(model, *train, *val, lr_values=lrs,
+                                            momentum_values=momentums, epochs=p["epochs"],
                                             batch_size=p["batch_size"], verbose=p["verbose"])
             test_accuracy[seed] = float(model.evaluate(*test, batch_size=1000, verbose=0, return_dict=True)["accuracy"])
             model.save(paths["models"] / f"seed{seed}.keras")
